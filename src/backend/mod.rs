@@ -1,0 +1,141 @@
+//! The operations a Forward-Forward training step and an evaluation sweep
+//! are made of. The training loop (`crate::train`) and evaluation
+//! (`crate::eval`) are written once against this trait; the CPU backend
+//! computes each op at once, the GPU backend records it into a command
+//! encoder and submits on `flush`.
+//!
+//! Batches keep positives and negatives in one tensor: rows `0..n_pos` are
+//! positive, the rest negative, so every matmul sees the whole batch.
+
+pub mod cpu;
+
+use crate::config::{AdamConfig, NetConfig, Objective};
+use crate::data::Split;
+use crate::error::Result;
+use crate::eval::EvalSums;
+use crate::model::ModelState;
+
+/// Which resident data split an op reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitId {
+    Train,
+    Test,
+}
+
+/// Per-layer statistics `loss_grad` accumulates, one row per layer:
+/// loss * rows, sum of positive goodness, sum of negative goodness, positive
+/// rows, negative rows.
+pub const STAT_COLS: usize = 5;
+
+/// One layer's activity on a batch, kept for its weight gradient.
+pub struct LayerActs<T> {
+    /// the normalised input `x / norm(x)`
+    pub input: T,
+    /// the pre-activation `W x + b`
+    pub pre: T,
+    /// the activity `act(W x + b)`, the next layer's raw input
+    pub out: T,
+}
+
+pub trait Backend {
+    /// A 2-D f32 array resident on the backend, `[rows, cols]` row-major.
+    type Tensor;
+
+    /// The device in words, e.g. "cpu (2 threads)" or "gpu: NVIDIA H200 (Vulkan)".
+    fn name(&self) -> String;
+    fn net(&self) -> &NetConfig;
+
+    /// Makes a data split resident (the GPU keeps it as packed u8).
+    fn upload_split(&mut self, id: SplitId, split: &Split) -> Result<()>;
+    /// Replaces weights, biases and Adam state.
+    fn set_state(&mut self, state: &ModelState) -> Result<()>;
+    /// Reads weights, biases and Adam state back.
+    fn state(&mut self) -> Result<ModelState>;
+
+    /// A zero-filled tensor.
+    fn tensor(&mut self, rows: usize, cols: usize) -> Result<Self::Tensor>;
+    fn read(&mut self, t: &Self::Tensor) -> Result<Vec<f32>>;
+    fn write(&mut self, t: &mut Self::Tensor, data: &[f32]) -> Result<()>;
+
+    /// Gathers images `indices` of split `id`, scales pixels to [0, 1] and
+    /// adds `labels` (one per index) into rows `0..indices.len()` of `out`.
+    fn embed(
+        &mut self,
+        id: SplitId,
+        indices: &[u32],
+        labels: &[u32],
+        out: &mut Self::Tensor,
+    ) -> Result<()>;
+
+    /// Layer `i` on `rows` rows of `input` (the embedding for layer 0, the
+    /// previous layer's `out` otherwise): length-normalises it into
+    /// `acts.input`, computes `acts.pre` and `acts.out`, and writes every
+    /// row's goodness (sum of squared activity) into column `col` of `goodness`.
+    fn forward(
+        &mut self,
+        i: usize,
+        rows: usize,
+        input: &Self::Tensor,
+        acts: &mut LayerActs<Self::Tensor>,
+        goodness: &mut Self::Tensor,
+        col: usize,
+    ) -> Result<()>;
+
+    /// `dL/dg_i` of `objective` for `rows` samples (`n_pos` positives first),
+    /// from `goodness` (`[rows, layers]`), into `dgoodness` (`[rows, 1]`);
+    /// adds layer `i`'s statistics into row `i` of `stats` (`[layers, STAT_COLS]`).
+    #[allow(clippy::too_many_arguments)]
+    fn loss_grad(
+        &mut self,
+        objective: Objective,
+        theta: f32,
+        i: usize,
+        rows: usize,
+        n_pos: usize,
+        goodness: &Self::Tensor,
+        dgoodness: &mut Self::Tensor,
+        stats: &mut Self::Tensor,
+    ) -> Result<()>;
+
+    /// Layer `i`'s weight and bias gradient (kept in the backend) from its
+    /// activity and `dL/dg`; no gradient flows to the layer's input.
+    fn weight_grad(
+        &mut self,
+        i: usize,
+        rows: usize,
+        acts: &LayerActs<Self::Tensor>,
+        dgoodness: &Self::Tensor,
+    ) -> Result<()>;
+
+    /// One Adam step (with bias correction) on layer `i` from its gradient.
+    fn adam_step(&mut self, i: usize, adam: &AdamConfig) -> Result<()>;
+
+    /// Layer `i`'s last gradient (weight, bias): for tests across backends.
+    fn gradient(&mut self, i: usize) -> Result<(Vec<f32>, Vec<f32>)>;
+
+    /// Makes queued work run; the CPU has nothing queued.
+    fn flush(&mut self) -> Result<()>;
+
+    /// Error counts per layer set and goodness sums for the entropy, from a
+    /// goodness table `[rows, classes * layers]` (column `c * layers + i`).
+    /// `sets` are bit masks of layers. The default reads the table back; the
+    /// GPU reduces it in place.
+    fn eval_sums(
+        &mut self,
+        table: &Self::Tensor,
+        rows: usize,
+        labels: &[u32],
+        sets: &[u32],
+    ) -> Result<EvalSums> {
+        let data = self.read(table)?;
+        let net = self.net();
+        Ok(EvalSums::from_table(
+            &data,
+            rows,
+            net.classes,
+            net.num_layers(),
+            labels,
+            sets,
+        ))
+    }
+}

@@ -1,0 +1,17 @@
+//! ffgpu: Forward-Forward and Collaborative Forward-Forward training
+//! ("Layer Collaboration in the Forward-Forward Algorithm", Lorberbom et al.)
+//! with one training loop over interchangeable CPU and GPU backends.
+
+pub mod activation;
+pub mod backend;
+pub mod checkpoint;
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod eval;
+pub mod model;
+pub mod objective;
+pub mod train;
+pub mod workspace;
+
+pub use error::{Error, Result};
