@@ -69,6 +69,40 @@ impl EvalSums {
         }
     }
 
+    /// Length of the flat layout: errors per set, then (count, sum, sum h ln h)
+    /// per layer for positives, then the same for negatives.
+    pub fn flat_len(sets: usize, layers: usize) -> usize {
+        sets + 6 * layers
+    }
+
+    pub fn to_flat(&self) -> Vec<f32> {
+        let triple = |g: &GoodnessSums| [g.count as f32, g.sum as f32, g.sum_h_log_h as f32];
+        self.errors
+            .iter()
+            .map(|&e| e as f32)
+            .chain(self.positive.iter().flat_map(triple))
+            .chain(self.negative.iter().flat_map(triple))
+            .collect()
+    }
+
+    pub fn from_flat(flat: &[f32], sets: usize, layers: usize) -> Self {
+        let triple = |at: usize| GoodnessSums {
+            count: flat[at] as f64,
+            sum: flat[at + 1] as f64,
+            sum_h_log_h: flat[at + 2] as f64,
+        };
+        let positive: Vec<GoodnessSums> = (0..layers).map(|i| triple(sets + 3 * i)).collect();
+        let negative = (0..layers)
+            .map(|i| triple(sets + 3 * layers + 3 * i))
+            .collect();
+        EvalSums {
+            samples: positive.first().map_or(0, |g| g.count.round() as u64),
+            errors: flat[..sets].iter().map(|&e| e.round() as u64).collect(),
+            positive,
+            negative,
+        }
+    }
+
     /// The reference reduction of a goodness table `[rows, classes * layers]`.
     pub fn from_table(
         table: &[f32],
@@ -274,8 +308,28 @@ pub fn goodness_table<B: Backend>(
     Ok(())
 }
 
-/// Evaluates the first `n` samples of a split (labels `labels`) in chunks
-/// of the workspace's rows.
+/// Records the evaluation of a split (true labels `labels`, in chunks of
+/// the workspace's rows) into `acc` (`[1, EvalSums::flat_len]`, zeroed by
+/// the caller) without reading anything back: the browser reads `acc`
+/// asynchronously, native code through `evaluate`.
+pub fn record_evaluation<B: Backend>(
+    backend: &mut B,
+    ws: &mut Workspace<B>,
+    id: SplitId,
+    labels: &[u8],
+    sets: &[u32],
+    acc: &mut B::Tensor,
+) -> Result<()> {
+    let indices: Vec<u32> = (0..labels.len() as u32).collect();
+    for chunk in indices.chunks(ws.rows) {
+        goodness_table(backend, ws, id, chunk)?;
+        let chunk_labels: Vec<u32> = chunk.iter().map(|&i| labels[i as usize] as u32).collect();
+        backend.eval_accumulate(&ws.goodness, chunk.len(), &chunk_labels, sets, acc)?;
+    }
+    Ok(())
+}
+
+/// Evaluates a split whose true labels are `labels` (its first `labels.len()` samples).
 pub fn evaluate<B: Backend>(
     backend: &mut B,
     ws: &mut Workspace<B>,
@@ -284,13 +338,8 @@ pub fn evaluate<B: Backend>(
     sets: &[u32],
 ) -> Result<EvalSums> {
     let layers = backend.net().num_layers();
-    let mut total = EvalSums::zeros(sets.len(), layers);
-    let indices: Vec<u32> = (0..labels.len() as u32).collect();
-    for chunk in indices.chunks(ws.rows) {
-        goodness_table(backend, ws, id, chunk)?;
-        let chunk_labels: Vec<u32> = chunk.iter().map(|&i| labels[i as usize] as u32).collect();
-        let sums = backend.eval_sums(&ws.goodness, chunk.len(), &chunk_labels, sets)?;
-        total.merge(&sums);
-    }
-    Ok(total)
+    let mut acc = backend.tensor(1, EvalSums::flat_len(sets.len(), layers))?;
+    record_evaluation(backend, ws, id, labels, sets, &mut acc)?;
+    let flat = backend.read(&acc)?;
+    Ok(EvalSums::from_flat(&flat, sets.len(), layers))
 }

@@ -27,6 +27,17 @@ pub enum SplitId {
 /// rows, negative rows.
 pub const STAT_COLS: usize = 5;
 
+/// Checks that a `(rows, cols)` tensor has room for `rows` rows of `cols`.
+pub fn check_shape(what: &str, have: (usize, usize), rows: usize, cols: usize) -> Result<()> {
+    if have.0 < rows || have.1 != cols {
+        return Err(crate::Error::Config(format!(
+            "{what}: tensor is [{}, {}], the op needs [{rows}, {cols}]",
+            have.0, have.1
+        )));
+    }
+    Ok(())
+}
+
 /// One layer's activity on a batch, kept for its weight gradient.
 pub struct LayerActs<T> {
     /// the normalised input `x / norm(x)`
@@ -116,26 +127,26 @@ pub trait Backend {
     /// Makes queued work run; the CPU has nothing queued.
     fn flush(&mut self) -> Result<()>;
 
-    /// Error counts per layer set and goodness sums for the entropy, from a
-    /// goodness table `[rows, classes * layers]` (column `c * layers + i`).
-    /// `sets` are bit masks of layers. The default reads the table back; the
-    /// GPU reduces it in place.
-    fn eval_sums(
+    /// Adds a goodness table's evaluation sums (`EvalSums` in its flat
+    /// layout) into `acc`: error counts per layer set and goodness sums for
+    /// the entropy. The table is `[rows, classes * layers]` (column
+    /// `c * layers + i`), `sets` are bit masks of layers. The default reads
+    /// the table back; the GPU reduces it in place so only `acc` comes back.
+    fn eval_accumulate(
         &mut self,
         table: &Self::Tensor,
         rows: usize,
         labels: &[u32],
         sets: &[u32],
-    ) -> Result<EvalSums> {
+        acc: &mut Self::Tensor,
+    ) -> Result<()> {
         let data = self.read(table)?;
         let net = self.net();
-        Ok(EvalSums::from_table(
-            &data,
-            rows,
-            net.classes,
-            net.num_layers(),
-            labels,
-            sets,
-        ))
+        let sums = EvalSums::from_table(&data, rows, net.classes, net.num_layers(), labels, sets);
+        let mut flat = self.read(acc)?;
+        for (a, b) in flat.iter_mut().zip(sums.to_flat()) {
+            *a += b;
+        }
+        self.write(acc, &flat)
     }
 }

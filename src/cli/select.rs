@@ -1,10 +1,11 @@
 //! Picks the backend `--backend` asks for and runs a generic job on it.
 
+use ffgpu::Result;
 use ffgpu::backend::Backend;
 use ffgpu::backend::cpu::CpuBackend;
 use ffgpu::config::NetConfig;
+use ffgpu::gpu::GpuBackend;
 use ffgpu::model::ModelState;
-use ffgpu::{Error, Result};
 
 use super::args::BackendChoice;
 
@@ -15,6 +16,8 @@ pub trait Job {
 }
 
 /// Builds the chosen backend for `net` with `state` and runs `job` on it.
+/// `auto` takes a hardware GPU adapter when there is one; a software one
+/// (llvmpipe, SwiftShader) is slower than the CPU backend, so it falls back.
 pub fn run_on<J: Job>(
     choice: BackendChoice,
     net: &NetConfig,
@@ -22,9 +25,26 @@ pub fn run_on<J: Job>(
     job: J,
 ) -> Result<J::Output> {
     match choice {
-        BackendChoice::Cpu | BackendChoice::Auto => job.run(CpuBackend::<f32>::new(net, state)?),
-        BackendChoice::Gpu => Err(Error::Gpu(
-            "the GPU backend is not built yet: use --backend cpu".into(),
-        )),
+        BackendChoice::Cpu => job.run(CpuBackend::<f32>::new(net, state)?),
+        BackendChoice::Gpu => {
+            let gpu = GpuBackend::new(false, net, state)?;
+            if gpu.is_software() {
+                eprintln!(
+                    "note: {} is a software adapter, usually slower than --backend cpu",
+                    gpu.name()
+                );
+            }
+            job.run(gpu)
+        }
+        BackendChoice::Auto => match GpuBackend::new(true, net, state) {
+            Ok(gpu) => {
+                eprintln!("backend auto: picked {}", gpu.name());
+                job.run(gpu)
+            }
+            Err(e) => {
+                eprintln!("backend auto: picked the CPU ({e})");
+                job.run(CpuBackend::<f32>::new(net, state)?)
+            }
+        },
     }
 }

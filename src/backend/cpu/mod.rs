@@ -80,15 +80,8 @@ impl<T: Scalar> CpuBackend<T> {
     }
 }
 
-/// Checks that a tensor has room for `rows` rows of `cols`.
 fn check_shape<T>(what: &str, t: &CpuTensor<T>, rows: usize, cols: usize) -> Result<()> {
-    if t.rows < rows || t.cols != cols {
-        return Err(Error::Config(format!(
-            "{what}: tensor is [{}, {}], the op needs [{rows}, {cols}]",
-            t.rows, t.cols
-        )));
-    }
-    Ok(())
+    super::check_shape(what, (t.rows, t.cols), rows, cols)
 }
 
 impl<T: Scalar> Backend for CpuBackend<T> {

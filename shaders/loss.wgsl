@@ -1,0 +1,128 @@
+// dL/dg of layer `layer` for every sample of a batch (positives first), and
+// the layer's loss and goodness sums added to its row of `stats`. One
+// workgroup; the math is `crate::objective` (see its doc for the entropy
+// reading). Objectives: 0 ff, 1 cff, 2 cff-lt, 3 entropy, 4 entropy-collab.
+
+struct Params {
+    objective: u32,
+    layer: u32,
+    rows: u32,
+    n_pos: u32,
+    layers: u32,
+    theta: f32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+const ENTROPY_FLOOR: f32 = 1e-12;
+const STAT_COLS: u32 = 5u;
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> goodness: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dgoodness: array<f32>;
+@group(0) @binding(3) var<storage, read_write> stats: array<f32>;
+
+var<workgroup> partial: array<f32, 256>;
+
+fn softplus(x: f32) -> f32 {
+    return max(x, 0.0) + log(1.0 + exp(-abs(x)));
+}
+
+fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        return 1.0 / (1.0 + exp(-x));
+    }
+    let e = exp(x);
+    return e / (1.0 + e);
+}
+
+// g_i plus gamma, the other layers' goodness the objective adds.
+fn value(r: u32) -> f32 {
+    let row = r * p.layers;
+    var gamma = 0.0;
+    if p.objective == 1u || p.objective == 4u {
+        for (var t = 0u; t < p.layers; t++) {
+            if t != p.layer {
+                gamma += goodness[row + t];
+            }
+        }
+    } else if p.objective == 2u {
+        for (var t = 0u; t < p.layer; t++) {
+            gamma += goodness[row + t];
+        }
+    }
+    return goodness[row + p.layer] + gamma;
+}
+
+fn workgroup_sum(x: f32, lid: u32) -> f32 {
+    partial[lid] = x;
+    workgroupBarrier();
+    for (var half = 128u; half > 0u; half >>= 1u) {
+        if lid < half {
+            partial[lid] += partial[lid + half];
+        }
+        workgroupBarrier();
+    }
+    let total = partial[0];
+    workgroupBarrier();
+    return total;
+}
+
+@compute @workgroup_size(256)
+fn loss_grad(@builtin(local_invocation_index) lid: u32) {
+    let n = f32(p.rows);
+    var loss_part = 0.0;
+    var pos_part = 0.0;
+    var neg_part = 0.0;
+    for (var r = lid; r < p.rows; r += 256u) {
+        let g = goodness[r * p.layers + p.layer];
+        if r < p.n_pos {
+            pos_part += g;
+        } else {
+            neg_part += g;
+        }
+    }
+    var loss_sum: f32;
+    if p.objective <= 2u {
+        for (var r = lid; r < p.rows; r += 256u) {
+            let u = value(r) - p.theta;
+            if r < p.n_pos {
+                loss_part += softplus(-u);
+                dgoodness[r] = -sigmoid(-u) / n;
+            } else {
+                loss_part += softplus(u);
+                dgoodness[r] = sigmoid(u) / n;
+            }
+        }
+        loss_sum = workgroup_sum(loss_part, lid);
+    } else {
+        var v_part = 0.0;
+        var signed_part = 0.0;
+        for (var r = lid; r < p.rows; r += 256u) {
+            let v = max(value(r), ENTROPY_FLOOR);
+            v_part += v;
+            signed_part += select(-v, v, r < p.n_pos);
+        }
+        let mean = max(workgroup_sum(v_part, lid) / n, ENTROPY_FLOOR);
+        let signed_sum = workgroup_sum(signed_part, lid);
+        for (var r = lid; r < p.rows; r += 256u) {
+            let v = max(value(r), ENTROPY_FLOOR);
+            let s = select(-1.0, 1.0, r < p.n_pos);
+            let log_ratio = log(v / mean);
+            loss_part += s * v * log_ratio;
+            dgoodness[r] = -((s * (log_ratio + 1.0) - signed_sum / (n * mean)) / n);
+        }
+        // the batch loss is -J = -(1/n) sum s v log(v/m); stats hold loss * rows
+        loss_sum = -workgroup_sum(loss_part, lid);
+    }
+    let pos_sum = workgroup_sum(pos_part, lid);
+    let neg_sum = workgroup_sum(neg_part, lid);
+    if lid == 0u {
+        let at = p.layer * STAT_COLS;
+        stats[at] += loss_sum;
+        stats[at + 1u] += pos_sum;
+        stats[at + 2u] += neg_sum;
+        stats[at + 3u] += f32(p.n_pos);
+        stats[at + 4u] += f32(p.rows - p.n_pos);
+    }
+}
