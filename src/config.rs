@@ -107,6 +107,16 @@ named_enum!(
 );
 
 named_enum!(
+    /// How weights start.
+    Init, "--init" {
+        /// He/Kaiming normal: std sqrt(2 / inputs), zero bias
+        Kaiming = "kaiming",
+        /// PyTorch's nn.Linear default: uniform in +-1/sqrt(inputs), weights and bias
+        Uniform = "uniform",
+    }
+);
+
+named_enum!(
     /// How negative labels are chosen.
     Negatives, "--negatives" {
         /// a uniformly random wrong label, drawn anew every batch
@@ -210,6 +220,7 @@ pub struct TrainConfig {
     pub epochs: usize,
     pub seed: u64,
     pub negatives: Negatives,
+    pub init: Init,
 }
 
 impl TrainConfig {

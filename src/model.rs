@@ -3,7 +3,7 @@
 
 use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
 
-use crate::config::NetConfig;
+use crate::config::{Init, NetConfig};
 
 /// One layer: `weight` is `[outputs, inputs]` row-major (PyTorch's layout).
 #[derive(Debug, Clone, PartialEq)]
@@ -42,24 +42,40 @@ pub struct ModelState {
     pub layers: Vec<LayerState>,
 }
 
-/// Seed-stream offset so initialisation never shares draws with batching.
+/// Seed-stream offset for initialisation.
 const INIT_STREAM: u64 = 0x1a17;
 
+/// A standard normal draw (Box-Muller; `rand` alone has no normal distribution).
+fn normal(rng: &mut ChaCha8Rng) -> f32 {
+    let u1: f64 = rng.random_range(f64::MIN_POSITIVE..1.0);
+    let u2: f64 = rng.random_range(0.0..1.0);
+    ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
+}
+
 impl ModelState {
-    /// Initialises every layer like PyTorch's `nn.Linear`: weights and biases
-    /// uniform in `+-1/sqrt(inputs)`, so pre-activations start at O(1) for
-    /// RMS-normalised inputs.
-    pub fn init(net: &NetConfig, seed: u64) -> Self {
+    /// Fresh weights for `net`, drawn from `seed` (a stream of its own, so
+    /// initialisation never shares draws with batching).
+    pub fn init(net: &NetConfig, init: Init, seed: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ INIT_STREAM);
         let layers = (0..net.num_layers())
             .map(|i| {
                 let (inputs, outputs) = net.layer_shape(i);
-                let bound = 1.0 / (inputs as f32).sqrt();
-                let mut draw = |n: usize| -> Vec<f32> {
-                    (0..n).map(|_| rng.random_range(-bound..bound)).collect()
+                let (weight, bias) = match init {
+                    Init::Kaiming => {
+                        let std = (2.0 / inputs as f32).sqrt();
+                        let w = (0..inputs * outputs)
+                            .map(|_| std * normal(&mut rng))
+                            .collect();
+                        (w, vec![0.0; outputs])
+                    }
+                    Init::Uniform => {
+                        let bound = 1.0 / (inputs as f32).sqrt();
+                        let mut draw = |n: usize| -> Vec<f32> {
+                            (0..n).map(|_| rng.random_range(-bound..bound)).collect()
+                        };
+                        (draw(inputs * outputs), draw(outputs))
+                    }
                 };
-                let weight = draw(inputs * outputs);
-                let bias = draw(outputs);
                 LayerState {
                     inputs,
                     outputs,

@@ -8,7 +8,7 @@ use ffgpu::backend::Backend;
 use ffgpu::backend::cpu::CpuBackend;
 use ffgpu::checkpoint::{self, Checkpoint, CheckpointMeta};
 use ffgpu::config::{
-    Activation, AdamConfig, Negatives, NetConfig, Norm, Objective, Procedure, TrainConfig,
+    Activation, AdamConfig, Init, Negatives, NetConfig, Norm, Objective, Procedure, TrainConfig,
 };
 use ffgpu::model::ModelState;
 use ffgpu::train::{Trainer, schedule};
@@ -23,6 +23,7 @@ fn cfg(epochs: usize) -> TrainConfig {
         epochs,
         seed: 5,
         negatives: Negatives::Random,
+        init: Init::Kaiming,
     }
 }
 
@@ -54,7 +55,7 @@ fn checkpoint_of(state: ModelState, passes: usize) -> Checkpoint {
 
 #[test]
 fn round_trip_is_exact() {
-    let state = train(&ModelState::init(&net(), 1), cfg(1), 0);
+    let state = train(&ModelState::init(&net(), Init::Uniform, 1), cfg(1), 0);
     let ck = checkpoint_of(state, 1);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.safetensors");
@@ -67,7 +68,7 @@ fn round_trip_is_exact() {
 
 #[test]
 fn resumed_training_matches_uninterrupted_training() {
-    let init = ModelState::init(&net(), 1);
+    let init = ModelState::init(&net(), Init::Uniform, 1);
     let straight = train(&init, cfg(3), 0);
     let first = train(&init, cfg(1), 0);
     let bytes = checkpoint::to_bytes(&checkpoint_of(first, 1)).unwrap();
@@ -92,7 +93,7 @@ fn foreign_and_damaged_files_are_refused() {
         e.contains("missing.safetensors") && e.contains("cannot read"),
         "{e}"
     );
-    let ck = checkpoint_of(ModelState::init(&net(), 2), 0);
+    let ck = checkpoint_of(ModelState::init(&net(), Init::Uniform, 2), 0);
     let mut bytes = checkpoint::to_bytes(&ck).unwrap();
     bytes.truncate(bytes.len() - 10);
     let e = checkpoint::from_bytes(&p, &bytes).unwrap_err().to_string();

@@ -17,7 +17,7 @@ use common::{random_dataset, random_split, tiny_net};
 use ffgpu::backend::cpu::CpuBackend;
 use ffgpu::backend::{Backend, STAT_COLS, SplitId};
 use ffgpu::config::{
-    Activation, AdamConfig, LabelEmbed, Negatives, NetConfig, Norm, Objective, Procedure,
+    Activation, AdamConfig, Init, LabelEmbed, Negatives, NetConfig, Norm, Objective, Procedure,
     TrainConfig,
 };
 use ffgpu::eval::{EvalSums, layer_sets};
@@ -91,7 +91,7 @@ fn forward_kernels_match_cpu_on_odd_and_tile_edge_shapes() {
                 for embed in [LabelEmbed::Concat, LabelEmbed::Overlay] {
                     let mut net = tiny_net(pixels, 10, widths, act, norm);
                     net.label_embed = embed;
-                    let state = ModelState::init(&net, 3);
+                    let state = ModelState::init(&net, Init::Uniform, 3);
                     let Some(mut g) = gpu(&net, &state) else {
                         return;
                     };
@@ -175,7 +175,7 @@ fn loss_gradient_and_adam_kernels_match_cpu() {
     for &objective in Objective::ALL {
         for &act in Activation::ALL {
             let net = tiny_net(11, 4, &[9, 65, 3], act, Norm::Rms);
-            let state = ModelState::init(&net, 5);
+            let state = ModelState::init(&net, Init::Uniform, 5);
             let Some(mut g) = gpu(&net, &state) else {
                 return;
             };
@@ -196,7 +196,7 @@ fn loss_gradient_and_adam_kernels_match_cpu() {
 #[test]
 fn eval_reduction_matches_cpu() {
     let net = tiny_net(6, 10, &[4, 4, 4], Activation::Relu, Norm::Rms);
-    let state = ModelState::init(&net, 1);
+    let state = ModelState::init(&net, Init::Uniform, 1);
     let Some(mut g) = gpu(&net, &state) else {
         return;
     };
@@ -250,6 +250,7 @@ fn train_cfg(objective: Objective) -> TrainConfig {
         epochs: 1,
         seed: 3,
         negatives: Negatives::Random,
+        init: Init::Kaiming,
     }
 }
 
@@ -257,7 +258,7 @@ fn train_cfg(objective: Objective) -> TrainConfig {
 fn training_steps_and_evaluation_match_cpu_for_every_objective() {
     let data = random_dataset(48, 20, 10, 8);
     let net = tiny_net(20, 10, &[24, 16], Activation::Relu, Norm::Rms);
-    let state = ModelState::init(&net, 2);
+    let state = ModelState::init(&net, Init::Uniform, 2);
     for &objective in Objective::ALL {
         let Some(g) = gpu(&net, &state) else { return };
         let c = CpuBackend::<f32>::new(&net, &state).unwrap();
@@ -307,7 +308,7 @@ fn training_steps_and_evaluation_match_cpu_for_every_objective() {
 #[test]
 fn checkpoints_move_between_backends() {
     let net = tiny_net(9, 10, &[8], Activation::Gelu, Norm::L2);
-    let state = ModelState::init(&net, 4);
+    let state = ModelState::init(&net, Init::Uniform, 4);
     let Some(mut g) = gpu(&net, &state) else {
         return;
     };
@@ -321,7 +322,7 @@ fn checkpoints_move_between_backends() {
 #[test]
 fn bad_shapes_are_errors_not_panics() {
     let net = tiny_net(9, 10, &[8], Activation::Relu, Norm::Rms);
-    let state = ModelState::init(&net, 4);
+    let state = ModelState::init(&net, Init::Uniform, 4);
     let Some(mut g) = gpu(&net, &state) else {
         return;
     };

@@ -6,7 +6,7 @@ mod common;
 use common::{random_split, tiny_net};
 use ffgpu::backend::cpu::{CpuBackend, CpuTensor};
 use ffgpu::backend::{Backend, STAT_COLS, SplitId};
-use ffgpu::config::{Activation, AdamConfig, NetConfig, Norm, Objective};
+use ffgpu::config::{Activation, AdamConfig, Init, NetConfig, Norm, Objective};
 use ffgpu::model::ModelState;
 use ffgpu::objective;
 use ffgpu::workspace::Workspace;
@@ -24,7 +24,7 @@ struct Setup {
 }
 
 fn setup(net: &NetConfig, seed: u64) -> Setup {
-    let mut state = ModelState::init(net, seed);
+    let mut state = ModelState::init(net, Init::Uniform, seed);
     // Positive biases keep most ReLUs alive in these tiny layers.
     state
         .layers

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use ffgpu::config::{Activation, LabelEmbed, Negatives, Norm, Objective, Procedure};
+use ffgpu::config::{Activation, Init, LabelEmbed, Negatives, Norm, Objective, Procedure};
 use ffgpu::data::DatasetSpec;
 
 #[derive(Parser, Debug)]
@@ -88,6 +88,9 @@ pub struct TrainArgs {
     pub norm: Norm,
     #[arg(long, default_value = "random", value_parser = clap::value_parser!(Negatives))]
     pub negatives: Negatives,
+    /// Weight initialisation.
+    #[arg(long, default_value = "kaiming", value_parser = clap::value_parser!(Init))]
+    pub init: Init,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
     /// Write the trained model here (safetensors; temp file + rename).

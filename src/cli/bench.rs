@@ -6,7 +6,7 @@ use std::time::Instant;
 use ffgpu::Result;
 use ffgpu::backend::{Backend, SplitId};
 use ffgpu::config::{
-    Activation, AdamConfig, LabelEmbed, Negatives, NetConfig, Norm, Procedure, TrainConfig,
+    Activation, AdamConfig, Init, LabelEmbed, Negatives, NetConfig, Norm, Procedure, TrainConfig,
     default_theta, parse_layers,
 };
 use ffgpu::data::Dataset;
@@ -44,8 +44,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
         epochs: 1,
         seed: 0,
         negatives: Negatives::Random,
+        init: Init::Kaiming,
     };
-    let state = ModelState::init(&net, 0);
+    let state = ModelState::init(&net, cfg.init, 0);
     select::run_on(
         args.backend,
         &net,

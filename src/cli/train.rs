@@ -63,9 +63,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 epochs: args.epochs,
                 seed: args.seed,
                 negatives: args.negatives,
+                init: args.init,
             };
             cfg.validate()?;
-            let state = ffgpu::model::ModelState::init(&net, cfg.seed);
+            let state = ffgpu::model::ModelState::init(&net, cfg.init, cfg.seed);
             (net, cfg, state, 0)
         }
     };
