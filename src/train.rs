@@ -71,6 +71,15 @@ impl LayerStats {
     }
 }
 
+/// Where a pass stands: its batches and negative-label stream, and the next step.
+pub struct PassCursor {
+    pub pass: Pass,
+    rng: ChaCha8Rng,
+    pub batches: Vec<Vec<u32>>,
+    /// steps done
+    pub next: usize,
+}
+
 pub struct Trainer<B: Backend> {
     pub backend: B,
     pub cfg: TrainConfig,
@@ -129,14 +138,37 @@ impl<B: Backend> Trainer<B> {
         pass: &Pass,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<LayerStats> {
-        let (mut rng, batches) = self.batches(pass.index);
-        for (step, batch) in batches.iter().enumerate() {
-            let negatives = self.negatives(&mut rng, batch)?;
-            self.step(batch, &negatives, &pass.layers)?;
-            progress(step + 1, batches.len());
+        let mut cursor = self.start_pass(pass);
+        while self.advance(&mut cursor)? {
+            progress(cursor.next, cursor.batches.len());
         }
-        self.passes_done = pass.index + 1;
         self.take_stats()
+    }
+
+    /// Starts a pass to be run one step at a time with `advance` (the
+    /// browser runs a few steps per animation frame).
+    pub fn start_pass(&self, pass: &Pass) -> PassCursor {
+        let (rng, batches) = self.batches(pass.index);
+        PassCursor {
+            pass: pass.clone(),
+            rng,
+            batches,
+            next: 0,
+        }
+    }
+
+    /// Runs the cursor's next step; false when the pass is over.
+    pub fn advance(&mut self, cursor: &mut PassCursor) -> Result<bool> {
+        let Some(batch) = cursor.batches.get(cursor.next).cloned() else {
+            return Ok(false);
+        };
+        let negatives = self.negatives(&mut cursor.rng, &batch)?;
+        self.step(&batch, &negatives, &cursor.pass.layers)?;
+        cursor.next += 1;
+        if cursor.next == cursor.batches.len() {
+            self.passes_done = cursor.pass.index + 1;
+        }
+        Ok(true)
     }
 
     /// Negative labels for a batch: random wrong ones, or the hardest.
@@ -213,11 +245,9 @@ impl<B: Backend> Trainer<B> {
 
     /// Mean loss and goodness per layer since the last call (a readback on the GPU).
     pub fn take_stats(&mut self) -> Result<LayerStats> {
-        let layers = self.backend.net().num_layers();
         let sums = self.backend.read(&self.stats)?;
-        self.backend
-            .write(&mut self.stats, &vec![0.0; layers * STAT_COLS])?;
-        Ok(LayerStats::from_sums(&sums, layers))
+        self.clear_stats()?;
+        Ok(self.layer_stats(&sums))
     }
 
     /// Evaluates the first `limit` samples of a split (all when `None`).
@@ -228,15 +258,74 @@ impl<B: Backend> Trainer<B> {
         sets: &[u32],
         predict_set: u32,
     ) -> Result<EvalReport> {
+        let acc = self.record_evaluation(id, limit, sets)?;
+        let flat = self.backend.read(&acc)?;
+        Ok(self.eval_report(&flat, sets, predict_set))
+    }
+
+    /// Records the evaluation of a split's first `limit` samples into a new
+    /// accumulator without reading it (the browser reads it asynchronously).
+    pub fn record_evaluation(
+        &mut self,
+        id: SplitId,
+        limit: Option<usize>,
+        sets: &[u32],
+    ) -> Result<B::Tensor> {
         let labels = match id {
             SplitId::Train => &self.train_labels,
             SplitId::Test => &self.test_labels,
+            SplitId::Probe => {
+                return Err(Error::Config(
+                    "the probe split has no labels to evaluate".into(),
+                ));
+            }
         };
         let n = limit.unwrap_or(labels.len()).min(labels.len());
         let labels = labels[..n].to_vec();
-        let sums: EvalSums =
-            eval::evaluate(&mut self.backend, &mut self.eval_ws, id, &labels, sets)?;
-        Ok(EvalReport::from_sums(&sums, sets, predict_set))
+        let layers = self.backend.net().num_layers();
+        let mut acc = self
+            .backend
+            .tensor(1, EvalSums::flat_len(sets.len(), layers))?;
+        eval::record_evaluation(
+            &mut self.backend,
+            &mut self.eval_ws,
+            id,
+            &labels,
+            sets,
+            &mut acc,
+        )?;
+        Ok(acc)
+    }
+
+    /// The report from an accumulator `record_evaluation` filled.
+    pub fn eval_report(&self, flat: &[f32], sets: &[u32], predict_set: u32) -> EvalReport {
+        let sums = EvalSums::from_flat(flat, sets.len(), self.backend.net().num_layers());
+        EvalReport::from_sums(&sums, sets, predict_set)
+    }
+
+    /// Records the goodness of every label and layer for images `indices`
+    /// of a split into the evaluation workspace's table (`goodness_table`),
+    /// e.g. for a digit drawn in the browser uploaded as the probe split.
+    pub fn record_goodness_table(&mut self, id: SplitId, indices: &[u32]) -> Result<&B::Tensor> {
+        eval::goodness_table(&mut self.backend, &mut self.eval_ws, id, indices)?;
+        Ok(&self.eval_ws.goodness)
+    }
+
+    /// The per-layer statistics accumulator (`[layers, STAT_COLS]`), for
+    /// asynchronous reads; `clear_stats` zeroes it.
+    pub fn stats_tensor(&self) -> &B::Tensor {
+        &self.stats
+    }
+
+    pub fn clear_stats(&mut self) -> Result<()> {
+        let layers = self.backend.net().num_layers();
+        self.backend
+            .write(&mut self.stats, &vec![0.0; layers * STAT_COLS])
+    }
+
+    /// Means per layer from the statistics accumulator's values.
+    pub fn layer_stats(&self, sums: &[f32]) -> LayerStats {
+        LayerStats::from_sums(sums, self.backend.net().num_layers())
     }
 }
 

@@ -20,6 +20,8 @@ use crate::model::ModelState;
 pub enum SplitId {
     Train,
     Test,
+    /// a few images of the user's (e.g. a digit drawn in the browser)
+    Probe,
 }
 
 /// Per-layer statistics `loss_grad` accumulates, one row per layer:

@@ -38,7 +38,7 @@ pub struct GpuBackend {
     layers: Vec<GpuLayer>,
     /// Adam's step count per layer (u32)
     steps: GpuTensor,
-    splits: [Option<ImageSplit>; 2],
+    splits: [Option<ImageSplit>; 3],
     /// per-layer scratch for dL/dpre
     dpre: Vec<Option<GpuTensor>>,
 }
@@ -88,7 +88,7 @@ impl GpuBackend {
             net: net.clone(),
             layers: Vec::new(),
             steps,
-            splits: [None, None],
+            splits: [None, None, None],
             dpre: (0..net.num_layers()).map(|_| None).collect(),
         };
         backend.set_state(state)?;

@@ -41,7 +41,7 @@ pub struct CpuLayer<T> {
 pub struct CpuBackend<T: Scalar = f32> {
     net: NetConfig,
     pub layers: Vec<CpuLayer<T>>,
-    splits: [Option<Split>; 2],
+    splits: [Option<Split>; 3],
 }
 
 fn to_t<T: Scalar>(v: &[f32]) -> Vec<T> {
@@ -58,7 +58,7 @@ impl<T: Scalar> CpuBackend<T> {
         let mut backend = CpuBackend {
             net: net.clone(),
             layers: Vec::new(),
-            splits: [None, None],
+            splits: [None, None, None],
         };
         backend.set_state(state)?;
         Ok(backend)
