@@ -13,6 +13,8 @@ pub mod gpu;
 pub mod model;
 pub mod objective;
 pub mod train;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 pub mod workspace;
 
 pub use error::{Error, Result};

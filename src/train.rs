@@ -49,6 +49,15 @@ fn mix(seed: u64, stream: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A uniformly random wrong label for each true label.
+pub fn random_wrong_labels(rng: &mut ChaCha8Rng, labels: &[u32], classes: usize) -> Vec<u32> {
+    let classes = classes as u32;
+    labels
+        .iter()
+        .map(|&y| (y + 1 + rng.random_range(0..classes - 1)) % classes)
+        .collect()
+}
+
 /// Per-layer means over the steps since the last read.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LayerStats {
@@ -173,13 +182,13 @@ impl<B: Backend> Trainer<B> {
 
     /// Negative labels for a batch: random wrong ones, or the hardest.
     fn negatives(&mut self, rng: &mut ChaCha8Rng, batch: &[u32]) -> Result<Vec<u32>> {
-        let classes = self.backend.net().classes as u32;
-        let labels = batch.iter().map(|&i| self.train_labels[i as usize] as u32);
-        // Random draws are made in both modes, so both see the same stream.
-        let random: Vec<u32> = labels
-            .clone()
-            .map(|y| (y + 1 + rng.random_range(0..classes - 1)) % classes)
+        let classes = self.backend.net().classes;
+        let labels: Vec<u32> = batch
+            .iter()
+            .map(|&i| self.train_labels[i as usize] as u32)
             .collect();
+        // Random draws are made in both modes, so both see the same stream.
+        let random = random_wrong_labels(rng, &labels, classes);
         if self.cfg.negatives == Negatives::Random {
             return Ok(random);
         }
@@ -187,12 +196,11 @@ impl<B: Backend> Trainer<B> {
     }
 
     /// The wrong label with the highest summed goodness, per sample.
-    fn hardest_wrong_labels(&mut self, batch: &[u32]) -> Result<Vec<u32>> {
+    pub fn hardest_wrong_labels(&mut self, batch: &[u32]) -> Result<Vec<u32>> {
         let (classes, layers) = (self.backend.net().classes, self.backend.net().num_layers());
         let mut out = Vec::with_capacity(batch.len());
         for chunk in batch.chunks(self.eval_ws.rows) {
-            eval::goodness_table(&mut self.backend, &mut self.eval_ws, SplitId::Train, chunk)?;
-            let table = self.backend.read(&self.eval_ws.goodness)?;
+            let table = self.read_goodness_table(SplitId::Train, chunk)?;
             for (r, &i) in chunk.iter().enumerate() {
                 let y = self.train_labels[i as usize] as usize;
                 let row = &table[r * classes * layers..(r + 1) * classes * layers];
@@ -306,9 +314,20 @@ impl<B: Backend> Trainer<B> {
     /// Records the goodness of every label and layer for images `indices`
     /// of a split into the evaluation workspace's table (`goodness_table`),
     /// e.g. for a digit drawn in the browser uploaded as the probe split.
-    pub fn record_goodness_table(&mut self, id: SplitId, indices: &[u32]) -> Result<&B::Tensor> {
-        eval::goodness_table(&mut self.backend, &mut self.eval_ws, id, indices)?;
-        Ok(&self.eval_ws.goodness)
+    pub fn record_goodness_table(&mut self, id: SplitId, indices: &[u32]) -> Result<()> {
+        eval::goodness_table(&mut self.backend, &mut self.eval_ws, id, indices)
+    }
+
+    /// The table `record_goodness_table` fills: `[rows, classes * layers]`.
+    pub fn goodness_table(&self) -> &B::Tensor {
+        &self.eval_ws.goodness
+    }
+
+    /// Records and reads the goodness table for `indices` (native; the
+    /// browser reads `goodness_table()` asynchronously).
+    pub fn read_goodness_table(&mut self, id: SplitId, indices: &[u32]) -> Result<Vec<f32>> {
+        self.record_goodness_table(id, indices)?;
+        self.backend.read(&self.eval_ws.goodness)
     }
 
     /// The per-layer statistics accumulator (`[layers, STAT_COLS]`), for
