@@ -107,6 +107,24 @@ named_enum!(
 );
 
 named_enum!(
+    /// How `--theta` becomes the threshold inside a layer's sigmoid.
+    ThetaScaling, "--theta-scaling" {
+        /// theta times the number of layers whose goodness the logit sums
+        /// (1 for ff, all for cff, i for layer i with cff-lt)
+        Layers = "layers",
+        /// theta as it is, the paper's literal sigma(g_i + gamma - theta)
+        None = "none",
+    }
+);
+
+impl ThetaScaling {
+    /// Checkpoints written before the setting existed used theta as it is.
+    fn literal() -> Self {
+        ThetaScaling::None
+    }
+}
+
+named_enum!(
     /// How weights start.
     Init, "--init" {
         /// He/Kaiming normal: std sqrt(2 / inputs), zero bias
@@ -214,6 +232,8 @@ pub struct TrainConfig {
     pub objective: Objective,
     pub procedure: Procedure,
     pub theta: f32,
+    #[serde(default = "ThetaScaling::literal")]
+    pub theta_scaling: ThetaScaling,
     pub adam: AdamConfig,
     pub batch: usize,
     /// Network procedure: passes over the data. Layer procedure: passes per layer.
@@ -224,6 +244,16 @@ pub struct TrainConfig {
 }
 
 impl TrainConfig {
+    /// The threshold inside layer `i`'s sigmoid (of `layers`).
+    pub fn theta_for(&self, i: usize, layers: usize) -> f32 {
+        match self.theta_scaling {
+            ThetaScaling::None => self.theta,
+            ThetaScaling::Layers => {
+                self.theta * crate::objective::summed_layers(self.objective, i, layers) as f32
+            }
+        }
+    }
+
     pub fn validate(&self) -> Result<()> {
         let lr = self.adam.lr;
         if !(lr.is_finite() && lr > 0.0) {
@@ -264,11 +294,16 @@ pub fn parse_layers(s: &str) -> Result<Vec<usize>> {
         .collect()
 }
 
-/// The threshold used when `--theta` is not given. PLACEHOLDER until the sweep.
+/// The per-layer threshold used when `--theta` is not given: half the mean
+/// layer width. With RMS-normalised inputs and Kaiming initialisation a
+/// layer's goodness starts near its width, so positives are pushed above and
+/// negatives below half of it; with `--theta-scaling layers` a logit that
+/// sums k layers' goodness gets k times this. Chosen by the sweep in the
+/// README (N/2 and N tie for ff; 1.5N and 3N tie for cff).
+/// The entropy objectives have no theta (0).
 pub fn default_theta(objective: Objective, net: &NetConfig) -> f32 {
-    let width = net.layers.iter().sum::<usize>() as f32 / net.num_layers() as f32;
     match objective {
-        Objective::Cff | Objective::EntropyCollab => width * net.num_layers() as f32,
-        _ => width,
+        Objective::Entropy | Objective::EntropyCollab => 0.0,
+        _ => net.layers.iter().sum::<usize>() as f32 / net.num_layers() as f32 / 2.0,
     }
 }

@@ -69,6 +69,15 @@ pub fn gamma<T: Float>(objective: Objective, i: usize, goodness_row: &[T]) -> T 
     }
 }
 
+/// How many layers' goodness the logit of layer `i` sums (its own and gamma's).
+pub fn summed_layers(objective: Objective, i: usize, layers: usize) -> usize {
+    match objective {
+        Objective::Ff | Objective::Entropy => 1,
+        Objective::Cff | Objective::EntropyCollab => layers,
+        Objective::CffLt => i + 1,
+    }
+}
+
 /// Batch-mean loss of layer `i` and `dL/dg_i` for every sample (into `dg`).
 pub fn loss_and_grad<T: Float>(
     objective: Objective,

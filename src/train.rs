@@ -237,7 +237,7 @@ impl<B: Backend> Trainer<B> {
         for &i in train {
             b.loss_grad(
                 self.cfg.objective,
-                self.cfg.theta,
+                self.cfg.theta_for(i, layers),
                 i,
                 2 * n,
                 n,

@@ -8,7 +8,8 @@ use ffgpu::backend::Backend;
 use ffgpu::backend::cpu::CpuBackend;
 use ffgpu::checkpoint::{self, Checkpoint, CheckpointMeta};
 use ffgpu::config::{
-    Activation, AdamConfig, Init, Negatives, NetConfig, Norm, Objective, Procedure, TrainConfig,
+    Activation, AdamConfig, Init, Negatives, NetConfig, Norm, Objective, Procedure, ThetaScaling,
+    TrainConfig,
 };
 use ffgpu::model::ModelState;
 use ffgpu::train::{Trainer, schedule};
@@ -18,6 +19,7 @@ fn cfg(epochs: usize) -> TrainConfig {
         objective: Objective::Cff,
         procedure: Procedure::Network,
         theta: 20.0,
+        theta_scaling: ThetaScaling::None,
         adam: AdamConfig::default(),
         batch: 8,
         epochs,

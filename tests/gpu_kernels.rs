@@ -18,7 +18,7 @@ use ffgpu::backend::cpu::CpuBackend;
 use ffgpu::backend::{Backend, STAT_COLS, SplitId};
 use ffgpu::config::{
     Activation, AdamConfig, Init, LabelEmbed, Negatives, NetConfig, Norm, Objective, Procedure,
-    TrainConfig,
+    ThetaScaling, TrainConfig,
 };
 use ffgpu::eval::{EvalSums, layer_sets};
 use ffgpu::gpu::GpuBackend;
@@ -245,6 +245,7 @@ fn train_cfg(objective: Objective) -> TrainConfig {
             Objective::Cff | Objective::EntropyCollab => 3.0,
             _ => 1.0,
         },
+        theta_scaling: ThetaScaling::None,
         adam: AdamConfig::default(),
         batch: 16,
         epochs: 1,

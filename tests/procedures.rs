@@ -6,7 +6,7 @@ use common::{random_dataset, tiny_net};
 use ffgpu::backend::cpu::CpuBackend;
 use ffgpu::backend::{Backend, SplitId};
 use ffgpu::config::{
-    Activation, AdamConfig, Init, Negatives, Norm, Objective, Procedure, TrainConfig,
+    Activation, AdamConfig, Init, Negatives, Norm, Objective, Procedure, ThetaScaling, TrainConfig,
 };
 use ffgpu::eval::{self, Entropy, EvalReport, EvalSums, GoodnessSums, layer_sets};
 use ffgpu::model::ModelState;
@@ -17,6 +17,7 @@ fn cfg(procedure: Procedure, negatives: Negatives) -> TrainConfig {
         objective: Objective::Ff,
         procedure,
         theta: 10.0,
+        theta_scaling: ThetaScaling::None,
         adam: AdamConfig::default(),
         batch: 10,
         epochs: 2,
@@ -185,4 +186,22 @@ fn errors_per_layer_set_follow_the_summed_goodness_vote() {
     let round = EvalSums::from_flat(&s.to_flat(), sets.len(), 2);
     assert_eq!(round.errors, s.errors);
     assert_eq!(round.samples, 2);
+}
+
+#[test]
+fn theta_scales_with_the_layers_a_logit_sums() {
+    let mut c = cfg(Procedure::Network, Negatives::Random);
+    c.theta_scaling = ThetaScaling::Layers;
+    c.objective = Objective::Cff;
+    assert_eq!(c.theta_for(0, 3), 30.0);
+    c.objective = Objective::CffLt;
+    assert_eq!(
+        (0..3).map(|i| c.theta_for(i, 3)).collect::<Vec<_>>(),
+        vec![10.0, 20.0, 30.0]
+    );
+    c.objective = Objective::Ff;
+    assert_eq!(c.theta_for(2, 3), 10.0);
+    c.theta_scaling = ThetaScaling::None;
+    c.objective = Objective::Cff;
+    assert_eq!(c.theta_for(1, 3), 10.0);
 }

@@ -5,7 +5,7 @@ use ffgpu::backend::SplitId;
 use ffgpu::backend::cpu::CpuBackend;
 use ffgpu::config::{
     Activation, AdamConfig, Init, LabelEmbed, Negatives, NetConfig, Norm, Objective, Procedure,
-    TrainConfig,
+    ThetaScaling, TrainConfig,
 };
 use ffgpu::eval::layer_sets;
 use ffgpu::model::ModelState;
@@ -26,6 +26,7 @@ fn short_run(objective: Objective, theta: f32) -> f64 {
         objective,
         procedure: Procedure::Network,
         theta,
+        theta_scaling: ThetaScaling::None,
         adam: AdamConfig {
             lr: 3e-3,
             ..AdamConfig::default()

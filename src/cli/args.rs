@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use ffgpu::config::{Activation, Init, LabelEmbed, Negatives, Norm, Objective, Procedure};
+use ffgpu::config::{
+    Activation, Init, LabelEmbed, Negatives, Norm, Objective, Procedure, ThetaScaling,
+};
 use ffgpu::data::DatasetSpec;
 
 #[derive(Parser, Debug)]
@@ -62,33 +64,43 @@ pub struct TrainArgs {
     /// Hidden layer widths, comma-separated.
     #[arg(long, default_value = "500,500,500")]
     pub layers: String,
+    /// Local loss: ff | cff (gamma = all other layers) | cff-lt (gamma = earlier layers) | entropy | entropy-collab.
     #[arg(long, default_value = "cff", value_parser = clap::value_parser!(Objective))]
     pub objective: Objective,
     /// network: all layers every batch (Algorithm 2); layer: one layer at a time (Algorithm 1).
     #[arg(long, default_value = "network", value_parser = clap::value_parser!(Procedure))]
     pub procedure: Procedure,
-    /// Goodness threshold (default depends on the objective and layers; see README).
+    /// Goodness threshold per layer summed (default: half the mean layer width; see README).
     #[arg(long, allow_hyphen_values = true)]
     pub theta: Option<f32>,
+    /// layers: the sigmoid's threshold is theta times the layers its logit sums (cff: all, cff-lt: i) | none: theta as given.
+    #[arg(long, default_value = "layers", value_parser = clap::value_parser!(ThetaScaling))]
+    pub theta_scaling: ThetaScaling,
+    /// Adam's learning rate.
     #[arg(long, default_value_t = 1e-3, allow_hyphen_values = true)]
     pub lr: f32,
+    /// Positive samples per batch (as many negatives go with them).
     #[arg(long, default_value_t = 200)]
     pub batch: usize,
     /// Passes over the training data (per layer with --procedure layer).
     #[arg(long, default_value_t = 10)]
     pub epochs: usize,
+    /// Seeds initialisation, batch order and negative labels.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// relu | leaky-relu | gelu | tanh.
     #[arg(long, default_value = "relu", value_parser = clap::value_parser!(Activation))]
     pub activation: Activation,
+    /// concat (one-hot after the pixels, as in the paper) | overlay (one-hot over the first pixels, Hinton's).
     #[arg(long, default_value = "concat", value_parser = clap::value_parser!(LabelEmbed))]
     pub label_embed: LabelEmbed,
-    /// Length normalisation of each layer's input.
+    /// Length normalisation of each layer's input: rms (x / rms(x)) | l2 (x / ||x||).
     #[arg(long, default_value = "rms", value_parser = clap::value_parser!(Norm))]
     pub norm: Norm,
+    /// random (a uniformly random wrong label) | hard (the wrong label the network likes best).
     #[arg(long, default_value = "random", value_parser = clap::value_parser!(Negatives))]
     pub negatives: Negatives,
-    /// Weight initialisation.
+    /// Weight initialisation: kaiming (normal, std sqrt(2/inputs)) | uniform (PyTorch's Linear default).
     #[arg(long, default_value = "kaiming", value_parser = clap::value_parser!(Init))]
     pub init: Init,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]

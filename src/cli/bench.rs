@@ -6,8 +6,8 @@ use std::time::Instant;
 use ffgpu::Result;
 use ffgpu::backend::{Backend, SplitId};
 use ffgpu::config::{
-    Activation, AdamConfig, Init, LabelEmbed, Negatives, NetConfig, Norm, Procedure, TrainConfig,
-    default_theta, parse_layers,
+    Activation, AdamConfig, Init, LabelEmbed, Negatives, NetConfig, Norm, Procedure, ThetaScaling,
+    TrainConfig, default_theta, parse_layers,
 };
 use ffgpu::data::Dataset;
 use ffgpu::eval::layer_sets;
@@ -39,6 +39,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         objective: args.objective,
         procedure: Procedure::Network,
         theta: default_theta(args.objective, &net),
+        theta_scaling: ThetaScaling::Layers,
         adam: AdamConfig::default(),
         batch: args.batch,
         epochs: 1,

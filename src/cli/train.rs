@@ -55,6 +55,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 theta: args
                     .theta
                     .unwrap_or_else(|| default_theta(args.objective, &net)),
+                theta_scaling: args.theta_scaling,
                 adam: AdamConfig {
                     lr: args.lr,
                     ..AdamConfig::default()
