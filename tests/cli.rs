@@ -99,3 +99,47 @@ fn tiny_run_saves_a_model_that_eval_reads() {
         "eval of the saved model agrees"
     );
 }
+
+#[test]
+fn gpu_and_cpu_backends_give_the_same_test_error() {
+    if ffgpu::gpu::context::adapters().is_empty() {
+        assert!(
+            !std::env::var("FFGPU_REQUIRE_GPU").is_ok_and(|v| v == "1"),
+            "FFGPU_REQUIRE_GPU=1 but no GPU adapter exists"
+        );
+        eprintln!("SKIPPED: no GPU adapter");
+        return;
+    }
+    let run = |backend: &str| -> serde_json::Value {
+        let (ok, out, err) = ffgpu(&[
+            "train",
+            "--backend",
+            backend,
+            "--layers",
+            "24,24",
+            "--epochs",
+            "2",
+            "--train-limit",
+            "400",
+            "--test-limit",
+            "150",
+            "--train-eval",
+            "0",
+            "--batch",
+            "50",
+            "--lr",
+            "0.003",
+            "--json",
+        ]);
+        assert!(ok, "{backend}: {err}");
+        serde_json::from_str(out.lines().last().unwrap()).unwrap()
+    };
+    let (cpu, gpu) = (run("cpu"), run("gpu"));
+    assert!(gpu["backend"].as_str().unwrap().starts_with("gpu"));
+    let (ec, eg) = (
+        cpu["test_error"].as_f64().unwrap(),
+        gpu["test_error"].as_f64().unwrap(),
+    );
+    // 16 steps in f32 with different summation orders: at most a couple of the 150 flip
+    assert!((ec - eg).abs() <= 2.0 / 150.0 + 1e-9, "cpu {ec} gpu {eg}");
+}
