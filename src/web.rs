@@ -287,7 +287,8 @@ impl Run {
     /// Goodness of every label and layer for images `indices` of a split,
     /// read back row by row (`[row][label * layers + layer]`).
     async fn goodness_rows(&mut self, id: SplitId, indices: &[u32]) -> Result<Vec<Vec<f32>>> {
-        let table = self.trainer.record_goodness_table(id, indices)?.clone();
+        self.trainer.record_goodness_table(id, indices)?;
+        let table = self.trainer.goodness_table().clone();
         let flat = self.trainer.backend.read_async(&table).await?;
         let width = self.net.classes * self.net.num_layers();
         Ok(flat
@@ -324,7 +325,7 @@ impl WebTrainer {
     /// Runs `work` on the ready run, synchronously.
     fn with_run<T>(&self, work: impl FnOnce(&mut Run) -> Result<T>) -> Result<T> {
         match &mut *self.slot.borrow_mut() {
-            Slot::Ready(run) => work(run),
+            Slot::Ready(run) => work(run.as_mut()),
             Slot::Busy => Err(Error::Config(BUSY.into())),
             Slot::Empty => Err(Error::Config(NO_RUN.into())),
         }
@@ -347,7 +348,7 @@ impl WebTrainer {
                     return Err(js_error(Error::Config(message.into())));
                 }
             };
-            let result = work(&mut run).await;
+            let result = work(run.as_mut()).await;
             *slot.borrow_mut() = Slot::Ready(run);
             result.map_err(js_error)
         })
@@ -456,6 +457,7 @@ impl WebTrainer {
                 objective: s.objective,
                 procedure: Procedure::Network,
                 theta: s.theta.unwrap_or_else(|| default_theta(s.objective, &net)),
+                theta_scaling: crate::config::ThetaScaling::Layers,
                 adam: AdamConfig {
                     lr: s.lr,
                     ..AdamConfig::default()

@@ -93,15 +93,17 @@ export class LineChart {
       ctx.fillStyle = MUTED;
       ctx.fillText(this.yFormat(v), left - 6, Y(v));
     }
-    ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    for (const v of ticks(0, xMax, Math.max(2, Math.floor((w - left) / 70)))) {
-      if (v > xMax) continue;
-      ctx.fillStyle = MUTED;
-      ctx.fillText(+v.toPrecision(3), X(v), h - bottom + 6);
-    }
+    ctx.fillStyle = MUTED;
     ctx.textAlign = 'right';
-    ctx.fillText(this.xLabel, w - right, h - bottom + 6 - 0);
+    ctx.fillText(this.xLabel, w - right, h - bottom + 6);
+    const labelLeft = w - right - ctx.measureText(this.xLabel).width - 8;
+    ctx.textAlign = 'center';
+    for (const v of ticks(0, xMax, Math.max(2, Math.floor((w - left) / 70)))) {
+      const tick = String(+v.toPrecision(3));
+      if (v > xMax || X(v) + ctx.measureText(tick).width / 2 > labelLeft) continue;
+      ctx.fillText(tick, X(v), h - bottom + 6);
+    }
 
     ctx.save();
     ctx.beginPath();

@@ -2,9 +2,9 @@
 // URL query, so that a link reproduces a run (`?layers=64,64&autostart=1`).
 
 export const OBJECTIVES = {
-  ff: 'FF: each layer on its own goodness',
-  cff: 'CFF: plus every other layer\u2019s goodness',
-  'cff-lt': 'CFF-LT: plus the earlier layers\u2019 goodness',
+  ff: { name: 'ff \u00b7 Forward-Forward', about: 'Each layer judges an input by its own goodness alone.' },
+  cff: { name: 'cff \u00b7 Collaborative FF', about: 'Each layer adds every other layer\u2019s (fixed) goodness to its own.' },
+  'cff-lt': { name: 'cff-lt \u00b7 Collaborative, earlier layers', about: 'Each layer adds the goodness of the layers before it.' },
 };
 
 // The CLI's defaults on the paper's network; `theta: ''` means ffgpu's default.

@@ -15,7 +15,8 @@ pub struct GpuContext {
     errors: Arc<Mutex<Vec<String>>>,
 }
 
-/// What to do when no adapter is found, for the error message.
+/// What to do when no adapter is found, for the error message (the web has its own).
+#[cfg(not(target_arch = "wasm32"))]
 const NO_ADAPTER_HINT: &str = "no GPU adapter found. On a headless Linux machine install a \
     software Vulkan driver (`apt-get install mesa-vulkan-drivers`) or use --backend cpu";
 
