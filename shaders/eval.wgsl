@@ -22,22 +22,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> table: array<f32>;
 @group(0) @binding(3) var<storage, read_write> acc: array<f32>;
 
-var<workgroup> partial: array<f32, 256>;
-
-fn workgroup_sum(x: f32, lid: u32) -> f32 {
-    partial[lid] = x;
-    workgroupBarrier();
-    for (var half = 128u; half > 0u; half >>= 1u) {
-        if lid < half {
-            partial[lid] += partial[lid + half];
-        }
-        workgroupBarrier();
-    }
-    let total = partial[0];
-    workgroupBarrier();
-    return total;
-}
-
 fn score(r: u32, c: u32, mask: u32) -> f32 {
     var s = 0.0;
     for (var i = 0u; i < p.layers; i++) {

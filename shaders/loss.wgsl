@@ -22,8 +22,6 @@ const STAT_COLS: u32 = 5u;
 @group(0) @binding(2) var<storage, read_write> dgoodness: array<f32>;
 @group(0) @binding(3) var<storage, read_write> stats: array<f32>;
 
-var<workgroup> partial: array<f32, 256>;
-
 fn softplus(x: f32) -> f32 {
     return max(x, 0.0) + log(1.0 + exp(-abs(x)));
 }
@@ -52,20 +50,6 @@ fn value(r: u32) -> f32 {
         }
     }
     return goodness[row + p.layer] + gamma;
-}
-
-fn workgroup_sum(x: f32, lid: u32) -> f32 {
-    partial[lid] = x;
-    workgroupBarrier();
-    for (var half = 128u; half > 0u; half >>= 1u) {
-        if lid < half {
-            partial[lid] += partial[lid + half];
-        }
-        workgroupBarrier();
-    }
-    let total = partial[0];
-    workgroupBarrier();
-    return total;
 }
 
 @compute @workgroup_size(256)

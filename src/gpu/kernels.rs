@@ -32,12 +32,13 @@ enum Access {
 }
 
 const ACTIVATION: &str = include_str!("../../shaders/activation.wgsl");
+const REDUCE: &str = include_str!("../../shaders/reduce.wgsl");
 
 struct Spec {
     id: KernelId,
     source: &'static str,
-    /// prepend the activation functions
-    with_activation: bool,
+    /// shared functions prepended to the source
+    prelude: &'static [&'static str],
     entry: &'static str,
     /// (binding number, access) of the buffers after the parameters
     bindings: &'static [(u32, Access)],
@@ -49,56 +50,56 @@ const SPECS: &[Spec] = &[
     Spec {
         id: KernelId::Embed,
         source: include_str!("../../shaders/embed.wgsl"),
-        with_activation: false,
+        prelude: &[],
         entry: "embed",
         bindings: &[(1, R), (2, R), (3, R), (4, W)],
     },
     Spec {
         id: KernelId::Normalize,
         source: include_str!("../../shaders/normalize.wgsl"),
-        with_activation: false,
+        prelude: &[REDUCE],
         entry: "normalize",
         bindings: &[(1, R), (2, W)],
     },
     Spec {
         id: KernelId::Matmul,
         source: include_str!("../../shaders/matmul.wgsl"),
-        with_activation: true,
+        prelude: &[ACTIVATION],
         entry: "matmul",
         bindings: &[(1, R), (2, R), (3, W)],
     },
     Spec {
         id: KernelId::MatmulBiasAct,
         source: include_str!("../../shaders/matmul.wgsl"),
-        with_activation: true,
+        prelude: &[ACTIVATION],
         entry: "matmul_bias_act",
         bindings: &[(1, R), (2, R), (3, W), (4, R), (5, W)],
     },
     Spec {
         id: KernelId::Goodness,
         source: include_str!("../../shaders/goodness.wgsl"),
-        with_activation: false,
+        prelude: &[REDUCE],
         entry: "goodness_rows",
         bindings: &[(1, R), (2, W)],
     },
     Spec {
         id: KernelId::LossGrad,
         source: include_str!("../../shaders/loss.wgsl"),
-        with_activation: false,
+        prelude: &[REDUCE],
         entry: "loss_grad",
         bindings: &[(1, R), (2, W), (3, W)],
     },
     Spec {
         id: KernelId::Dpre,
         source: include_str!("../../shaders/gradient.wgsl"),
-        with_activation: true,
+        prelude: &[ACTIVATION],
         entry: "dpre_rows",
         bindings: &[(1, R), (2, R), (3, R), (4, W)],
     },
     Spec {
         id: KernelId::BiasGrad,
         source: include_str!("../../shaders/gradient.wgsl"),
-        with_activation: true,
+        prelude: &[ACTIVATION],
         entry: "bias_grad",
         // dpre and the bias gradient only
         bindings: &[(4, W), (5, W)],
@@ -106,7 +107,7 @@ const SPECS: &[Spec] = &[
     Spec {
         id: KernelId::AdamTick,
         source: include_str!("../../shaders/adam.wgsl"),
-        with_activation: false,
+        prelude: &[],
         entry: "tick",
         // the step counts only
         bindings: &[(1, W)],
@@ -114,14 +115,14 @@ const SPECS: &[Spec] = &[
     Spec {
         id: KernelId::Adam,
         source: include_str!("../../shaders/adam.wgsl"),
-        with_activation: false,
+        prelude: &[],
         entry: "adam",
         bindings: &[(1, W), (2, W), (3, R), (4, W), (5, W)],
     },
     Spec {
         id: KernelId::EvalSums,
         source: include_str!("../../shaders/eval.wgsl"),
-        with_activation: false,
+        prelude: &[REDUCE],
         entry: "eval_sums",
         bindings: &[(1, R), (2, R), (3, W)],
     },
@@ -162,16 +163,17 @@ impl Kernels {
     /// Compiles every kernel; a shader that fails validation is an error naming it.
     pub async fn new(device: &wgpu::Device) -> Result<Self> {
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let mut modules: HashMap<(*const u8, bool), wgpu::ShaderModule> = HashMap::new();
+        let mut modules: HashMap<*const u8, wgpu::ShaderModule> = HashMap::new();
         let mut map = HashMap::new();
         for spec in SPECS {
-            let key = (spec.source.as_ptr(), spec.with_activation);
-            let module = modules.entry(key).or_insert_with(|| {
-                let code = if spec.with_activation {
-                    format!("{ACTIVATION}\n{}", spec.source)
-                } else {
-                    spec.source.to_string()
-                };
+            let module = modules.entry(spec.source.as_ptr()).or_insert_with(|| {
+                let code = spec
+                    .prelude
+                    .iter()
+                    .chain([&spec.source])
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join("\n");
                 device.create_shader_module(wgpu::ShaderModuleDescriptor {
                     label: Some(spec.entry),
                     source: wgpu::ShaderSource::Wgsl(code.into()),
