@@ -221,8 +221,16 @@ function showAdapter(info) {
     notice(
       'warn',
       '<b>Your browser runs WebGPU in software</b> (no GPU, or it is blocked), about a thousand times slower than a real GPU. ' +
-        'The small preset (64,64 on 2,000 images) still learns in a minute or two. For full speed enable hardware acceleration in the browser settings and check <code>chrome://gpu</code>.',
-      [['Use the small preset', () => applyPreset('small') || resetRun()]],
+        'The small preset (64,64 on 2,000 images) still learns visibly within a few minutes. For full speed enable hardware acceleration in the browser settings and check <code>chrome://gpu</code>.',
+      [
+        [
+          'Use the small preset',
+          () => {
+            applyPreset('small');
+            resetRun();
+          },
+        ],
+      ],
     );
   }
 }

@@ -6,7 +6,8 @@
 //
 //   node web/e2e/test.mjs            (after web/build.sh)
 
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, browser, serve, text, watch } from './browser.mjs';
 
@@ -17,10 +18,16 @@ const MINUTE = 60_000;
 
 let failures = 0;
 let passes = 0;
+let skips = 0;
+const SKIPPED = Symbol('skipped');
 async function check(name, body) {
   const t0 = Date.now();
   try {
-    await body();
+    if ((await body()) === SKIPPED) {
+      skips += 1;
+      console.log(`skip ${name}`);
+      return;
+    }
     passes += 1;
     console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   } catch (e) {
@@ -28,6 +35,8 @@ async function check(name, body) {
     console.log(`FAIL ${name}: ${e.message.split('\n')[0]}`);
   }
 }
+
+const pct = (v) => `${(v * 100).toFixed(1)}%`;
 
 function expect(condition, message) {
   if (!condition) throw new Error(message);
@@ -86,6 +95,49 @@ try {
     console.log(`     ${join('web', 'e2e', 'out', 'demo.png')}`);
   });
 
+  let savedError = null;
+
+  /** Loads a checkpoint through the page's file input; resolves to the test error it shows. */
+  async function load(file, name) {
+    await page.locator('#load').setInputFiles(file);
+    await page.waitForFunction((n) => [...document.querySelectorAll('.notice.info')].some((e) => e.textContent.includes(`Loaded ${n}`)), name, { timeout: 2 * MINUTE });
+    return text(page, 'test-error');
+  }
+
+  await check('a model saved by the page loads back with the same test error', async () => {
+    const before = await text(page, 'test-error');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#save').click()]);
+    const file = join(OUT, 'saved.safetensors');
+    await download.saveAs(file);
+    const after = await load(file, 'saved.safetensors');
+    expect(after === before, `test error ${before} before saving, ${after} after loading`);
+    savedError = parseFloat(after) / 100;
+    console.log(`     ${download.suggestedFilename()}: ${after} before and after`);
+  });
+
+  await check('the CLI reads the page\'s model, the page reads the CLI\'s: same test errors', async () => {
+    const cli = join(ROOT, 'target', 'release', 'ffgpu');
+    if (!existsSync(cli)) {
+      console.log('     no target/release/ffgpu (cargo build --release makes it)');
+      return SKIPPED;
+    }
+    const file = join(OUT, 'cli.safetensors');
+    const tiny = ['--layers', '32', '--train-limit', '400', '--test-limit', '200', '--batch', '50', '--epochs', '2', '--backend', 'cpu'];
+    execFileSync(cli, ['train', ...tiny, '--train-eval', '0', '--save', file], { stdio: 'ignore' });
+    const evaluate = (model) => {
+      const out = execFileSync(cli, ['eval', '--model', model, '--test-limit', '200', '--backend', 'cpu', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      return JSON.parse(out.toString().split('\n').find((l) => l.startsWith('{'))).test_error;
+    };
+    // GPU and CPU sums differ in rounding: allow one of the 200 images to flip.
+    const close = (a, b) => Math.abs(a - b) <= 0.0051;
+    const cliOnSaved = evaluate(join(OUT, 'saved.safetensors'));
+    expect(savedError !== null && close(cliOnSaved, savedError), `the page's model: ${savedError} on the page, ${cliOnSaved} by ffgpu eval`);
+    const cliError = evaluate(file);
+    const pageError = parseFloat(await load(file, 'cli.safetensors')) / 100;
+    expect(close(pageError, cliError), `the CLI's model: ${cliError} by ffgpu eval, ${pageError} on the page`);
+    console.log(`     page's model: ${pct(savedError)} on the page, ${pct(cliOnSaved)} by ffgpu eval; CLI's model: ${pct(cliError)} by ffgpu eval, ${pct(pageError)} on the page`);
+  });
+
   await check('clear empties the drawing and its prediction', async () => {
     await page.locator('[data-testid=clear-canvas]').click();
     await page.waitForFunction(() => !/^\d$/.test(document.querySelector('[data-testid=prediction]').textContent), null, { timeout: MINUTE });
@@ -123,5 +175,5 @@ try {
   server.stop();
 }
 
-console.log(`${passes} passed, ${failures} failed`);
+console.log(`${passes} passed, ${failures} failed${skips ? `, ${skips} skipped` : ''}`);
 process.exit(failures ? 1 : 0);
