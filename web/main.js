@@ -183,6 +183,7 @@ async function openRun(open, label) {
   showProgress();
   $('rate').textContent = '\u2013';
   $('test-error').textContent = '\u2013';
+  $('test-error').classList.add('empty');
   drawCharts();
   const shown = Math.min(GRID_DIGITS, info.test);
   grid.show(app.trainer.testImages(shown), shown);
@@ -218,19 +219,19 @@ function showAdapter(info) {
   $('adapter').title = `${info.adapter_backend}, ${info.device_type}; ${info.parameters.toLocaleString('en-US')} parameters`;
   if (software && !app.warnedSoftware) {
     app.warnedSoftware = true;
+    const small = Object.entries(PRESETS.small).every(([k, v]) => String(app.settings[k]) === String(v));
+    const suggestion = small
+      ? 'This is the small preset (64,64 on 2,000 images): it learns visibly within a few minutes.'
+      : 'The small preset (64,64 on 2,000 images) still learns visibly within a few minutes.';
+    const useSmall = () => {
+      applyPreset('small');
+      resetRun();
+    };
     notice(
       'warn',
-      '<b>Your browser runs WebGPU in software</b> (no GPU, or it is blocked), about a thousand times slower than a real GPU. ' +
-        'The small preset (64,64 on 2,000 images) still learns visibly within a few minutes. For full speed enable hardware acceleration in the browser settings and check <code>chrome://gpu</code>.',
-      [
-        [
-          'Use the small preset',
-          () => {
-            applyPreset('small');
-            resetRun();
-          },
-        ],
-      ],
+      `<b>Your browser runs WebGPU in software</b> (no GPU, or it is blocked), about a thousand times slower than a real GPU. ${suggestion} ` +
+        'For full speed enable hardware acceleration in the browser settings and check <code>chrome://gpu</code>.',
+      small ? [] : [['Use the small preset', useSmall]],
     );
   }
 }
@@ -280,7 +281,9 @@ async function trainLoop() {
     const before = app.progress;
     let steps = 0;
     while (app.running && steps < app.chunk && !app.progress.done) {
-      await nextFrame();
+      // The readback that ended the last chunk already yielded: start at once
+      // so the GPU does not idle for a frame, then go one batch per frame.
+      if (steps > 0) await nextFrame();
       const frameStart = performance.now();
       await app.gpu.run(() => {
         do {
@@ -350,6 +353,7 @@ async function evaluate() {
   report.per_layer_error.forEach((e, i) => push(app.history.layerError[i], [x, e]));
   const el = $('test-error');
   el.textContent = `${(report.error * 100).toFixed(1)}%`;
+  el.classList.remove('empty');
   el.dataset.evaluations = String(app.evaluations);
   el.title = `on the first ${report.samples} test images; each layer alone: ${report.per_layer_error.map((e) => `${(e * 100).toFixed(1)}%`).join(', ')}`;
   drawCharts();
@@ -423,6 +427,7 @@ async function probeLoop() {
 function showProbe(result) {
   drawGoodnessBars($('goodness-bars'), result?.goodness, result?.prediction);
   $('prediction').textContent = result ? String(result.prediction) : '\u2013';
+  $('prediction').classList.toggle('empty', !result);
   $('per-layer-prediction').innerHTML = result
     ? `Each layer alone: ${result.per_layer_prediction.map((p, i) => `<span style="color:${layerColor(i)}">layer ${i + 1} says <b>${p}</b></span>`).join(' ')}`
     : 'Draw a digit 0\u20139 in the black square.';
@@ -514,7 +519,9 @@ function wire() {
 
 async function main() {
   wire();
+  updateButtons();
   showProbe(null);
+  for (const chart of Object.values(charts)) chart.set([]);
   for (const problem of query.problems) notice('warn', `URL: ${escape(problem)}; using the default.`);
   try {
     await init();
