@@ -30,7 +30,7 @@ function ticks(lo, hi, count) {
   const span = hi - lo || 1;
   const raw = span / count;
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw);
   const out = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
   return out;
@@ -45,6 +45,8 @@ export class LineChart {
     this.yFloor = yFloor;
     this.yCeil = yCeil;
     this.series = [];
+    // the x axis spans at least this much (the run's planned epochs)
+    this.xSpan = 1;
   }
 
   /** `series`: [{ color, width, dash, points: [[x, y], ...] }] */
@@ -65,7 +67,7 @@ export class LineChart {
       ctx.fillText('appears when training starts', w / 2, h / 2);
       return;
     }
-    const xMax = Math.max(...points.map(([x]) => x), 1e-9);
+    const xMax = Math.max(...points.map(([x]) => x), this.xSpan);
     let yMin = Math.max(this.yFloor, Math.min(...points.map(([, y]) => y)));
     let yMax = Math.min(this.yCeil, Math.max(...points.map(([, y]) => y)));
     if (this.yFloor === 0) yMin = 0;
@@ -107,7 +109,7 @@ export class LineChart {
 
     ctx.save();
     ctx.beginPath();
-    ctx.rect(left, top - 2, w - left - right, h - top - bottom + 4);
+    ctx.rect(left - 4, top - 4, w - left - right + 8, h - top - bottom + 8);
     ctx.clip();
     ctx.lineJoin = 'round';
     ctx.lineCap = 'round';

@@ -179,6 +179,7 @@ async function openRun(open, label) {
   app.chunk = 1;
   app.evaluations = 0;
   app.progress = app.trainer.progress();
+  for (const chart of Object.values(charts)) chart.xSpan = info.passes;
   showAdapter(info);
   showProgress();
   $('rate').textContent = '\u2013';
@@ -187,6 +188,7 @@ async function openRun(open, label) {
   drawCharts();
   const shown = Math.min(GRID_DIGITS, info.test);
   grid.show(app.trainer.testImages(shown), shown);
+  setStatus('loading', 'Evaluating');
   await evaluate();
   requestProbe();
   setStatus(app.progress.done ? 'done' : 'ready', app.progress.done ? 'Finished' : 'Ready');
@@ -537,6 +539,11 @@ async function main() {
     setStatus('error', 'No WebGPU');
     $('adapter').textContent = 'No WebGPU adapter';
     return;
+  }
+  if (app.jsAdapter.info?.isFallbackAdapter && !query.chosen) {
+    // The paper's network would take minutes per evaluation on a software
+    // GPU: a first visit there starts small (a link's own settings are kept).
+    applyPreset('small');
   }
   try {
     setStatus('loading', 'Loading MNIST');

@@ -76,7 +76,8 @@ export function fromQuery(search) {
     if (problem) problems.push(problem);
   }
   const autostart = ['1', 'true', 'yes'].includes(query.get('autostart'));
-  return { settings, autostart, problems };
+  const chosen = Object.keys(DEFAULTS).some((name) => query.has(name));
+  return { settings, autostart, problems, chosen };
 }
 
 /** The query string for `settings`: only what differs from the defaults. */
