@@ -143,6 +143,19 @@ try {
     await page.waitForFunction(() => !/^\d$/.test(document.querySelector('[data-testid=prediction]').textContent), null, { timeout: MINUTE });
   });
 
+  await check('a finger stroke draws too (touch events, no scrolling)', async () => {
+    const box = await page.locator('[data-testid=draw-canvas]').boundingBox();
+    const at = (fx, fy) => ({ x: box.x + fx * box.width, y: box.y + fy * box.height });
+    const scrolled = await page.evaluate(() => scrollY);
+    const touch = await context.newCDPSession(page);
+    await touch.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [at(0.5, 0.2)] });
+    for (let k = 1; k <= 10; k++) await touch.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [at(0.5, 0.2 + 0.06 * k)] });
+    await touch.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid=prediction]').textContent), null, { timeout: MINUTE });
+    expect((await page.evaluate(() => scrollY)) === scrolled, 'the page scrolled under the finger');
+    await page.locator('[data-testid=clear-canvas]').click();
+  });
+
   await check('reset opens a fresh network, start trains it and pause stops it', async () => {
     await page.locator('[data-testid=reset]').click();
     await page.waitForFunction(() => document.querySelector('[data-testid=status]').dataset.state === 'ready', null, { timeout: 2 * MINUTE });
