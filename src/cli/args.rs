@@ -70,7 +70,7 @@ pub struct TrainArgs {
     /// network: all layers every batch (Algorithm 2); layer: one layer at a time (Algorithm 1).
     #[arg(long, default_value = "network", value_parser = clap::value_parser!(Procedure))]
     pub procedure: Procedure,
-    /// Goodness threshold per layer summed (default: half the mean layer width; see README).
+    /// Goodness threshold per layer summed (default: the mean layer width; see README).
     #[arg(long, allow_hyphen_values = true)]
     pub theta: Option<f32>,
     /// layers: the sigmoid's threshold is theta times the layers its logit sums (cff: all, cff-lt: i) | none: theta as given.
