@@ -1,7 +1,8 @@
 // dL/dg of layer `layer` for every sample of a batch (positives first), and
 // the layer's loss and goodness sums added to its row of `stats`. One
 // workgroup; the math is `crate::objective` (see its doc for the entropy
-// reading). Objectives: 0 ff, 1 cff, 2 cff-lt, 3 entropy, 4 entropy-collab.
+// reading: functional entropy within each image's positive/negative pair).
+// Objectives: 0 ff, 1 cff, 2 cff-lt, 3 entropy, 4 entropy-collab.
 
 struct Params {
     objective: u32,
@@ -80,24 +81,21 @@ fn loss_grad(@builtin(local_invocation_index) lid: u32) {
         }
         loss_sum = workgroup_sum(loss_part, lid);
     } else {
-        var v_part = 0.0;
-        var signed_part = 0.0;
-        for (var r = lid; r < p.rows; r += 256u) {
-            let v = max(value(r), ENTROPY_FLOOR);
-            v_part += v;
-            signed_part += select(-v, v, r < p.n_pos);
+        // pairs: positive r and negative r + n_pos show the same image
+        let pairs = f32(p.n_pos);
+        for (var r = lid; r < p.n_pos; r += 256u) {
+            let vp = max(value(r), ENTROPY_FLOOR);
+            let vn = max(value(r + p.n_pos), ENTROPY_FLOOR);
+            let m = (vp + vn) / 2.0;
+            let qp = vp / m;
+            let qn = vn / m;
+            loss_part += qp * log(qp) - qn * log(qn);
+            let slope = log(qp) + log(qn) + 2.0;
+            dgoodness[r] = -(qn / (2.0 * m)) * slope / pairs;
+            dgoodness[r + p.n_pos] = (qp / (2.0 * m)) * slope / pairs;
         }
-        let mean = max(workgroup_sum(v_part, lid) / n, ENTROPY_FLOOR);
-        let signed_sum = workgroup_sum(signed_part, lid);
-        for (var r = lid; r < p.rows; r += 256u) {
-            let v = max(value(r), ENTROPY_FLOOR);
-            let s = select(-1.0, 1.0, r < p.n_pos);
-            let log_ratio = log(v / mean);
-            loss_part += s * v * log_ratio;
-            dgoodness[r] = -((s * (log_ratio + 1.0) - signed_sum / (n * mean)) / n);
-        }
-        // the batch loss is -J = -(1/n) sum s v log(v/m); stats hold loss * rows
-        loss_sum = -workgroup_sum(loss_part, lid);
+        // the batch loss is -J = -(1/P) sum_pairs [...]; stats hold loss * rows
+        loss_sum = -workgroup_sum(loss_part, lid) / pairs * n;
     }
     let pos_sum = workgroup_sum(pos_part, lid);
     let neg_sum = workgroup_sum(neg_part, lid);

@@ -183,8 +183,9 @@ fn loss_gradient_and_adam_kernels_match_cpu() {
             for i in 0..3 {
                 g.set_state(&state).unwrap();
                 c.set_state(&state).unwrap();
-                let go = backward_outputs(&mut g, objective, i, 17, 8);
-                let co = backward_outputs(&mut c, objective, i, 17, 8);
+                // 9 positives, then 9 negatives (the entropy objectives pair them)
+                let go = backward_outputs(&mut g, objective, i, 18, 9);
+                let co = backward_outputs(&mut c, objective, i, 18, 9);
                 for ((name, gv), (_, cv)) in go.iter().zip(&co) {
                     assert_close(&format!("{objective} {act} layer {i}: {name}"), gv, cv, TOL);
                 }

@@ -40,6 +40,17 @@ pub fn check_shape(what: &str, have: (usize, usize), rows: usize, cols: usize) -
     Ok(())
 }
 
+/// The entropy objectives pair row `r` with row `r + n_pos` (same image).
+pub fn check_pairs(objective: Objective, rows: usize, n_pos: usize) -> Result<()> {
+    let paired = matches!(objective, Objective::Entropy | Objective::EntropyCollab);
+    if paired && rows != 2 * n_pos {
+        return Err(crate::Error::Config(format!(
+            "{objective} pairs each positive with a negative: {rows} rows for {n_pos} positives"
+        )));
+    }
+    Ok(())
+}
+
 /// One layer's activity on a batch, kept for its weight gradient.
 pub struct LayerActs<T> {
     /// the normalised input `x / norm(x)`

@@ -541,6 +541,7 @@ impl Backend for GpuBackend {
         )?;
         check_shape("loss dgoodness", (dgoodness.rows, dgoodness.cols), rows, 1)?;
         check_shape("loss stats", (stats.rows, stats.cols), layers, STAT_COLS)?;
+        crate::backend::check_pairs(objective, rows, n_pos)?;
         self.dispatch(
             KernelId::LossGrad,
             &[],

@@ -273,6 +273,7 @@ impl<T: Scalar> Backend for CpuBackend<T> {
         check_shape("loss goodness", goodness, rows, layers)?;
         check_shape("loss dgoodness", dgoodness, rows, 1)?;
         check_shape("loss stats", stats, layers, STAT_COLS)?;
+        crate::backend::check_pairs(objective, rows, n_pos)?;
         let g = &goodness.data[..rows * layers];
         let loss = objective::loss_and_grad(
             objective,
