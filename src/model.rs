@@ -88,6 +88,27 @@ impl ModelState {
         ModelState { layers }
     }
 
+    /// Checks that this state has the layers and shapes `net` needs.
+    pub fn check_fits(&self, net: &NetConfig) -> crate::Result<()> {
+        if self.layers.len() != net.num_layers() {
+            return Err(crate::Error::Config(format!(
+                "the model has {} layers, the network {}",
+                self.layers.len(),
+                net.num_layers()
+            )));
+        }
+        for (i, l) in self.layers.iter().enumerate() {
+            let (inputs, outputs) = net.layer_shape(i);
+            if (l.inputs, l.outputs) != (inputs, outputs) {
+                return Err(crate::Error::Config(format!(
+                    "layer {i} is {}x{}, the network needs {outputs}x{inputs}",
+                    l.outputs, l.inputs
+                )));
+            }
+        }
+        Ok(())
+    }
+
     pub fn parameter_count(&self) -> usize {
         self.layers
             .iter()

@@ -40,6 +40,17 @@ pub fn check_shape(what: &str, have: (usize, usize), rows: usize, cols: usize) -
     Ok(())
 }
 
+/// Checks that a split's images are what `net` takes.
+pub fn check_split(net: &NetConfig, id: SplitId, split: &Split) -> Result<()> {
+    if split.pixels != net.pixels {
+        return Err(crate::Error::Config(format!(
+            "{id:?} split has {} pixels per image, the network expects {}",
+            split.pixels, net.pixels
+        )));
+    }
+    Ok(())
+}
+
 /// The entropy objectives pair row `r` with row `r + n_pos` (same image).
 pub fn check_pairs(objective: Objective, rows: usize, n_pos: usize) -> Result<()> {
     let paired = matches!(objective, Objective::Entropy | Objective::EntropyCollab);

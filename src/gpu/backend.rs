@@ -294,12 +294,7 @@ impl Backend for GpuBackend {
     }
 
     fn upload_split(&mut self, id: SplitId, split: &Split) -> Result<()> {
-        if split.pixels != self.net.pixels {
-            return Err(Error::Config(format!(
-                "{id:?} split has {} pixels per image, the network expects {}",
-                split.pixels, self.net.pixels
-            )));
-        }
+        crate::backend::check_split(&self.net, id, split)?;
         let limit = self.rec.ctx.device.limits().max_storage_buffer_binding_size as usize;
         let per_buffer = (limit / split.pixels.max(1)).min(split.len().max(1));
         let split_at = per_buffer.min(split.len());
@@ -336,23 +331,11 @@ impl Backend for GpuBackend {
     }
 
     fn set_state(&mut self, state: &ModelState) -> Result<()> {
-        if state.layers.len() != self.net.num_layers() {
-            return Err(Error::Config(format!(
-                "the model has {} layers, the network {}",
-                state.layers.len(),
-                self.net.num_layers()
-            )));
-        }
+        state.check_fits(&self.net)?;
         self.flush_now()?;
         let mut layers = Vec::new();
-        for (i, l) in state.layers.iter().enumerate() {
-            let (inputs, outputs) = self.net.layer_shape(i);
-            if (l.inputs, l.outputs) != (inputs, outputs) {
-                return Err(Error::Config(format!(
-                    "layer {i} is {}x{}, the network needs {outputs}x{inputs}",
-                    l.outputs, l.inputs
-                )));
-            }
+        for l in &state.layers {
+            let (inputs, outputs) = (l.inputs, l.outputs);
             let w = |d: &[f32], name: &str| self.tensor_with(d, outputs, inputs, name);
             let b = |d: &[f32], name: &str| self.tensor_with(d, outputs, 1, name);
             layers.push(GpuLayer {

@@ -97,34 +97,15 @@ impl<T: Scalar> Backend for CpuBackend<T> {
     }
 
     fn upload_split(&mut self, id: SplitId, split: &Split) -> Result<()> {
-        if split.pixels != self.net.pixels {
-            return Err(Error::Config(format!(
-                "{id:?} split has {} pixels per image, the network expects {}",
-                split.pixels, self.net.pixels
-            )));
-        }
+        super::check_split(&self.net, id, split)?;
         self.splits[id as usize] = Some(split.clone());
         Ok(())
     }
 
     fn set_state(&mut self, state: &ModelState) -> Result<()> {
-        if state.layers.len() != self.net.num_layers() {
-            return Err(Error::Config(format!(
-                "the model has {} layers, the network {}",
-                state.layers.len(),
-                self.net.num_layers()
-            )));
-        }
+        state.check_fits(&self.net)?;
         self.layers = Vec::with_capacity(state.layers.len());
-        for (i, l) in state.layers.iter().enumerate() {
-            if (l.inputs, l.outputs) != self.net.layer_shape(i) {
-                return Err(Error::Config(format!(
-                    "layer {i} is {}x{}, the network needs {:?}",
-                    l.outputs,
-                    l.inputs,
-                    self.net.layer_shape(i)
-                )));
-            }
+        for l in &state.layers {
             self.layers.push(CpuLayer {
                 inputs: l.inputs,
                 outputs: l.outputs,
