@@ -29,8 +29,14 @@ pub enum SplitId {
 /// rows, negative rows.
 pub const STAT_COLS: usize = 5;
 
-/// Checks that a `(rows, cols)` tensor has room for `rows` rows of `cols`.
-pub fn check_shape(what: &str, have: (usize, usize), rows: usize, cols: usize) -> Result<()> {
+/// A tensor's `(rows, cols)`, so both backends share their argument checks.
+pub trait Shaped {
+    fn shape(&self) -> (usize, usize);
+}
+
+/// Checks that a tensor has room for `rows` rows of `cols`.
+pub fn check_shape(what: &str, t: &impl Shaped, rows: usize, cols: usize) -> Result<()> {
+    let have = t.shape();
     if have.0 < rows || have.1 != cols {
         return Err(crate::Error::Config(format!(
             "{what}: tensor is [{}, {}], the op needs [{rows}, {cols}]",
@@ -38,6 +44,47 @@ pub fn check_shape(what: &str, have: (usize, usize), rows: usize, cols: usize) -
         )));
     }
     Ok(())
+}
+
+/// Checks the arguments of `Backend::forward` for layer `i`.
+pub fn check_forward<T: Shaped>(
+    net: &NetConfig,
+    i: usize,
+    rows: usize,
+    input: &T,
+    acts: &LayerActs<T>,
+    goodness: &T,
+    col: usize,
+) -> Result<()> {
+    let (inputs, outputs) = net.layer_shape(i);
+    check_shape("forward input", input, rows, inputs)?;
+    check_shape("forward normalised input", &acts.input, rows, inputs)?;
+    check_shape("forward pre-activation", &acts.pre, rows, outputs)?;
+    check_shape("forward activity", &acts.out, rows, outputs)?;
+    let (g_rows, g_cols) = goodness.shape();
+    if g_rows < rows || col >= g_cols {
+        return Err(crate::Error::Config(format!(
+            "forward: goodness column {col} of a [{g_rows}, {g_cols}] tensor"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks the arguments of `Backend::loss_grad`.
+pub fn check_loss<T: Shaped>(
+    net: &NetConfig,
+    objective: Objective,
+    rows: usize,
+    n_pos: usize,
+    goodness: &T,
+    dgoodness: &T,
+    stats: &T,
+) -> Result<()> {
+    let layers = net.num_layers();
+    check_shape("loss goodness", goodness, rows, layers)?;
+    check_shape("loss dgoodness", dgoodness, rows, 1)?;
+    check_shape("loss stats", stats, layers, STAT_COLS)?;
+    check_pairs(objective, rows, n_pos)
 }
 
 /// Checks that a split's images are what `net` takes.
@@ -74,7 +121,7 @@ pub struct LayerActs<T> {
 
 pub trait Backend {
     /// A 2-D f32 array resident on the backend, `[rows, cols]` row-major.
-    type Tensor;
+    type Tensor: Shaped;
 
     /// The device in words, e.g. "cpu (2 threads)" or "gpu: NVIDIA H200 (Vulkan)".
     fn name(&self) -> String;

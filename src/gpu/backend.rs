@@ -5,7 +5,7 @@
 use super::context::GpuContext;
 use super::kernels::{KernelId, Kernels};
 use super::recorder::{Buf, GpuTensor, Recorder, read_back};
-use crate::backend::{Backend, LayerActs, STAT_COLS, SplitId, check_shape};
+use crate::backend::{Backend, LayerActs, Shaped, SplitId, check_forward, check_loss, check_shape};
 use crate::config::{Activation, AdamConfig, LabelEmbed, NetConfig, Norm, Objective};
 use crate::data::Split;
 use crate::error::{Error, Result};
@@ -401,7 +401,7 @@ impl Backend for GpuBackend {
         out: &mut GpuTensor,
     ) -> Result<()> {
         let dim = self.net.input_dim();
-        check_shape("embed", (out.rows, out.cols), indices.len(), dim)?;
+        check_shape("embed", out, indices.len(), dim)?;
         let split = self.splits[id as usize]
             .as_ref()
             .ok_or_else(|| Error::Config(format!("the {id:?} split was never uploaded")))?;
@@ -448,32 +448,8 @@ impl Backend for GpuBackend {
         goodness: &mut GpuTensor,
         col: usize,
     ) -> Result<()> {
+        check_forward(&self.net, i, rows, input, acts, goodness, col)?;
         let (inputs, outputs) = self.net.layer_shape(i);
-        check_shape("forward input", (input.rows, input.cols), rows, inputs)?;
-        check_shape(
-            "forward normalised input",
-            (acts.input.rows, acts.input.cols),
-            rows,
-            inputs,
-        )?;
-        check_shape(
-            "forward pre-activation",
-            (acts.pre.rows, acts.pre.cols),
-            rows,
-            outputs,
-        )?;
-        check_shape(
-            "forward activity",
-            (acts.out.rows, acts.out.cols),
-            rows,
-            outputs,
-        )?;
-        if goodness.rows < rows || col >= goodness.cols {
-            return Err(Error::Config(format!(
-                "forward: goodness column {col} of a [{}, {}] tensor",
-                goodness.rows, goodness.cols
-            )));
-        }
         let norm = match self.net.norm {
             Norm::Rms => 0,
             Norm::L2 => 1,
@@ -516,15 +492,9 @@ impl Backend for GpuBackend {
         stats: &mut GpuTensor,
     ) -> Result<()> {
         let layers = self.net.num_layers();
-        check_shape(
-            "loss goodness",
-            (goodness.rows, goodness.cols),
-            rows,
-            layers,
+        check_loss(
+            &self.net, objective, rows, n_pos, goodness, dgoodness, stats,
         )?;
-        check_shape("loss dgoodness", (dgoodness.rows, dgoodness.cols), rows, 1)?;
-        check_shape("loss stats", (stats.rows, stats.cols), layers, STAT_COLS)?;
-        crate::backend::check_pairs(objective, rows, n_pos)?;
         self.dispatch(
             KernelId::LossGrad,
             &[],
@@ -551,12 +521,7 @@ impl Backend for GpuBackend {
         dgoodness: &GpuTensor,
     ) -> Result<()> {
         let (inputs, outputs) = self.net.layer_shape(i);
-        check_shape(
-            "weight_grad dgoodness",
-            (dgoodness.rows, dgoodness.cols),
-            rows,
-            1,
-        )?;
+        check_shape("weight_grad dgoodness", dgoodness, rows, 1)?;
         let dpre = match &self.dpre[i] {
             Some(t) if t.rows >= rows => t.clone(),
             _ => {
@@ -637,14 +602,9 @@ impl Backend for GpuBackend {
         acc: &mut GpuTensor,
     ) -> Result<()> {
         let (classes, layers) = (self.net.classes, self.net.num_layers());
-        check_shape(
-            "eval table",
-            (table.rows, table.cols),
-            rows,
-            classes * layers,
-        )?;
+        check_shape("eval table", table, rows, classes * layers)?;
         let flat = crate::eval::EvalSums::flat_len(sets.len(), layers);
-        check_shape("eval accumulator", (acc.rows, acc.cols), 1, flat)?;
+        check_shape("eval accumulator", acc, 1, flat)?;
         self.dispatch(
             KernelId::EvalSums,
             &[&labels[..rows], sets],
@@ -661,5 +621,11 @@ impl Backend for GpuBackend {
             &[Buf::Arena, Buf::T(table), Buf::T(acc)],
             [1, 1, 1],
         )
+    }
+}
+
+impl Shaped for GpuTensor {
+    fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
     }
 }

@@ -7,7 +7,9 @@ pub mod scalar;
 
 use self::ops::LayerDims;
 use self::scalar::Scalar;
-use super::{Backend, LayerActs, STAT_COLS, SplitId};
+use super::{
+    Backend, LayerActs, STAT_COLS, Shaped, SplitId, check_forward, check_loss, check_shape,
+};
 use crate::config::{AdamConfig, NetConfig, Objective};
 use crate::data::Split;
 use crate::error::{Error, Result};
@@ -80,8 +82,10 @@ impl<T: Scalar> CpuBackend<T> {
     }
 }
 
-fn check_shape<T>(what: &str, t: &CpuTensor<T>, rows: usize, cols: usize) -> Result<()> {
-    super::check_shape(what, (t.rows, t.cols), rows, cols)
+impl<T> Shaped for CpuTensor<T> {
+    fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
 }
 
 impl<T: Scalar> Backend for CpuBackend<T> {
@@ -205,17 +209,8 @@ impl<T: Scalar> Backend for CpuBackend<T> {
         goodness: &mut CpuTensor<T>,
         col: usize,
     ) -> Result<()> {
+        check_forward(&self.net, i, rows, input, acts, goodness, col)?;
         let d = self.dims(i, rows);
-        check_shape("forward input", input, rows, d.inputs)?;
-        check_shape("forward normalised input", &acts.input, rows, d.inputs)?;
-        check_shape("forward pre-activation", &acts.pre, rows, d.outputs)?;
-        check_shape("forward activity", &acts.out, rows, d.outputs)?;
-        if goodness.rows < rows || col >= goodness.cols {
-            return Err(Error::Config(format!(
-                "forward: goodness column {col} of a [{}, {}] tensor",
-                goodness.rows, goodness.cols
-            )));
-        }
         ops::normalize(
             self.net.norm,
             &input.data,
@@ -251,10 +246,9 @@ impl<T: Scalar> Backend for CpuBackend<T> {
         stats: &mut CpuTensor<T>,
     ) -> Result<()> {
         let layers = self.net.num_layers();
-        check_shape("loss goodness", goodness, rows, layers)?;
-        check_shape("loss dgoodness", dgoodness, rows, 1)?;
-        check_shape("loss stats", stats, layers, STAT_COLS)?;
-        crate::backend::check_pairs(objective, rows, n_pos)?;
+        check_loss(
+            &self.net, objective, rows, n_pos, goodness, dgoodness, stats,
+        )?;
         let g = &goodness.data[..rows * layers];
         let loss = objective::loss_and_grad(
             objective,
